@@ -1,0 +1,51 @@
+"""Python client for myMdC, the European XFEL Metadata Catalogue.
+
+    >>> from metadata_client import MetadataClient
+    >>> client = MetadataClient(client_id, client_secret, token_url, refresh_url,
+    ...                         auth_url, scope, user_email, base_api_url)
+    >>> client.get_all_data_group_types()["success"]
+    True
+
+The names below are loaded on first use, so ``import metadata_client`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+__version__ = "5.0.0.dev0"
+
+_ERRORS = (
+    "MetadataClientError", "TransportError", "ConnectTimeout", "ReadTimeout", "DeadlineExceeded",
+    "ConnectionFailed", "AuthenticationError", "APIError", "BadRequestError",
+    "PermissionDeniedError", "NotFoundError", "ValidationError", "RateLimitedError", "ServerError",
+    "UnparseableResponseError", "BulkError",
+)
+_HOME = {"MetadataClient": "client", **{name: "errors" for name in _ERRORS}}
+
+__all__ = ["MetadataClient", *_ERRORS, "__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import MetadataClient
+    from .errors import (APIError, AuthenticationError, BadRequestError, BulkError, ConnectionFailed,
+                         ConnectTimeout, DeadlineExceeded, MetadataClientError, NotFoundError,
+                         PermissionDeniedError, RateLimitedError, ReadTimeout, ServerError,
+                         TransportError, UnparseableResponseError, ValidationError)
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``MetadataClient`` and the errors on first use (PEP 562)."""
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

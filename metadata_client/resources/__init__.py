@@ -1,0 +1,1 @@
+"""The resource table and what is derived from it."""

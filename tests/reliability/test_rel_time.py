@@ -1,0 +1,144 @@
+"""1. Time: no call outlives its deadline, whatever the server does.
+
+Every scenario is checked from both sides: the client's outcome and elapsed
+time, and the emulator's request log.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from metadata_client import (
+    ConnectionFailed,
+    DeadlineExceeded,
+    MetadataClient,
+    ReadTimeout,
+    TransportError,
+)
+from metadata_client.modules import Run
+
+from _reliability_helpers import closed_port
+
+TIMEOUT = 1.0
+SLACK = 0.5  # what a call may take beyond its timeout (thread scheduling on 2 cores)
+
+
+def test_api_hang_ends_within_the_deadline(emu, make_client, rec) -> None:
+    with rec("1. API hangs (delay > timeout): modern call ends by its deadline", tries=1) as s:
+        client = make_client(timeout=TIMEOUT, max_retries=3, backoff_factor=0.01)
+        client.runs.get(-1)  # token fetched outside the measured call
+        emu.control.clear_log()
+        emu.fault(method="GET", path=r"^/api/runs", action="delay", delay=TIMEOUT + 0.6, count=10)
+        started = time.monotonic()
+        with pytest.raises(TransportError) as caught:
+            client.runs.get(-1)
+        elapsed = time.monotonic() - started
+        assert elapsed < TIMEOUT + SLACK, elapsed
+        assert isinstance(caught.value, (ReadTimeout, DeadlineExceeded)), repr(caught.value)
+        # Server side: exactly one GET reached it (no retry fits in a spent deadline).
+        entries = emu.wait_log(lambda log: len(log) >= 1, timeout=TIMEOUT + 2)
+        assert [(e["method"], e["path"], e["fault"]) for e in entries] == [("GET", "/api/runs/-1", "delay")]
+
+    with rec("1. API hangs (delay > timeout): 4.2.1 dict call ends by its deadline", tries=1):
+        emu.settle()
+        emu.control.clear_log()
+        emu.fault(method="GET", path=r"^/api/runs", action="delay", delay=TIMEOUT + 0.6, count=10)
+        started = time.monotonic()
+        with pytest.raises(TransportError):
+            Run.get_by_id(client, -1)
+        assert time.monotonic() - started < TIMEOUT + SLACK
+
+
+def test_per_call_timeout_of_api_get_bounds_the_call(emu, make_client, rec) -> None:
+    with rec("1. api_get(timeout=0.5) on a hanging API ends within 0.5 s + slack", tries=1):
+        client = make_client(timeout=5, max_retries=3, backoff_factor=0.01)
+        client.runs.get(-1)
+        emu.fault(method="GET", path=r"^/api/runs", action="delay", delay=1.2, count=10)
+        started = time.monotonic()
+        with pytest.raises(TransportError):
+            client.api_get(client.get_api_url("runs/-1"), timeout=0.5)
+        assert time.monotonic() - started < 0.5 + SLACK
+
+
+def test_slow_trickle_cannot_outlive_the_deadline(emu, make_client, rec) -> None:
+    """A delayed status fault answers late: the call must still end by its deadline."""
+    with rec("1. API answers after the deadline (delayed 503) -> ends by the deadline", tries=1):
+        client = make_client(timeout=TIMEOUT, max_retries=3, backoff_factor=0.01)
+        client.runs.get(-1)
+        emu.fault(method="GET", path=r"^/api/runs", action="status", status=503, delay=0.4, count=10)
+        started = time.monotonic()
+        with pytest.raises(Exception) as caught:
+            client.runs.get(-1)
+        elapsed = time.monotonic() - started
+        assert elapsed < TIMEOUT + SLACK, elapsed
+        # Either the last 503 (a ServerError) or a transport timeout: nothing else.
+        from metadata_client import ServerError
+        assert isinstance(caught.value, (ServerError, TransportError)), repr(caught.value)
+
+
+def test_token_endpoint_hang_is_bounded(emu, make_client, rec) -> None:
+    with rec("1. token endpoint hangs: call ends by its deadline, no API request", tries=2):
+        client = make_client(timeout=TIMEOUT, max_retries=3, backoff_factor=0.01)
+        emu.fault(method="POST", path=r"^/oauth/token", action="delay", delay=TIMEOUT + 0.6, count=10)
+        started = time.monotonic()
+        with pytest.raises(TransportError) as caught:
+            client.runs.get(-1)
+        elapsed = time.monotonic() - started
+        assert elapsed < TIMEOUT + SLACK, elapsed
+        assert isinstance(caught.value, (ReadTimeout, DeadlineExceeded)), repr(caught.value)
+        entries = emu.wait_log(lambda log: len(log) >= 1, timeout=TIMEOUT + 2)
+        assert [e["path"] for e in entries] == ["/oauth/token"]
+        assert emu.api_log() == []
+
+        # The 4.2.1 facade: same bound.
+        started = time.monotonic()
+        with pytest.raises(TransportError):
+            client.get_all_data_group_types()
+        assert time.monotonic() - started < TIMEOUT + SLACK
+
+
+@pytest.mark.parametrize("api", ["modern", "dict", "facade"])
+def test_connection_refused_fails_fast(emu, rec, api) -> None:
+    with rec("1. connection refused (closed loopback port): fails fast", tries=1):
+        port = closed_port()
+        client = MetadataClient(
+            "id", "secret", f"http://127.0.0.1:{port}/oauth/token", None, None, "",
+            "test@example.org", f"http://127.0.0.1:{port}/api/",
+            max_retries=3, timeout=10, backoff_factor=0.01,
+        )
+        try:
+            started = time.monotonic()
+            with pytest.raises(ConnectionFailed) as caught:
+                if api == "modern":
+                    client.runs.get(-1)
+                elif api == "dict":
+                    Run.get_by_id(client, -1)
+                else:
+                    client.get_all_data_group_types()
+            elapsed = time.monotonic() - started
+            assert elapsed < 1.0, elapsed  # far below the 10 s timeout
+            assert caught.value.unsent is True
+            assert "refused" in str(caught.value).lower() or "connection" in str(caught.value).lower()
+        finally:
+            client.close()
+
+
+def test_connection_refused_with_default_options_ends_well_before_the_timeout(emu, rec) -> None:
+    """Default backoff (0.5 s, 3 retries): bounded by the backoff, far below 12 s."""
+    with rec("1. connection refused, default options: bounded by the retry waits", tries=1):
+        port = closed_port()
+        client = MetadataClient(
+            "id", "secret", f"http://127.0.0.1:{port}/oauth/token", None, None, "",
+            "test@example.org", f"http://127.0.0.1:{port}/api/",
+        )
+        try:
+            started = time.monotonic()
+            with pytest.raises(ConnectionFailed):
+                client.runs.get(-1)
+            elapsed = time.monotonic() - started
+            # waits: 0.25-0.5, 0.5-1, 1-2 s -> at most 3.5 s plus three refused connects
+            assert elapsed < 4.0, elapsed
+        finally:
+            client.close()
