@@ -12,6 +12,8 @@ from typing import Any
 
 import requests
 
+from .transport import TRUNCATED
+
 CREATE, DELETE, UPDATE, GET, SET = "CREATE", "DELETE", "UPDATE", "GET", "SET"
 
 #: The status each action must answer with to count as a success.
@@ -79,6 +81,8 @@ def format_response(
     ``success`` False with ``app_info`` naming the status.
     """
     status = response.status_code
+    if getattr(response, TRUNCATED, False):
+        return response_error(module, action, status_text(status) + " (the answer was cut short)")
     try:
         content = load_json_from_str(response.content.decode("utf-8"))
     except ValueError:  # also UnicodeDecodeError

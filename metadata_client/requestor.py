@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from .errors import APIError, RateLimitedError, UnparseableResponseError, error_for_status
-from .transport import Transport, retry_after
+from .transport import TRUNCATED, Transport, retry_after
 
 MAX_PAGE_SIZE = 500
 _SEGMENT = re.compile(r"[A-Za-z0-9_.\-]{1,255}\Z")
@@ -89,16 +89,25 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} values cannot be sent as JSON")
 
 
-def check_record(value: Any, name: str) -> Any:
-    """Refuse a record that is not a dict (or a list, for bulk calls)."""
-    if not isinstance(value, (dict, list)):
-        raise TypeError(f"{name} must be a dict (or a list for bulk calls), not {type(value).__name__}")
+def check_record(value: Any, name: str, kind: type | tuple[type, ...] = dict) -> Any:
+    """Refuse a record that is not of ``kind`` (a dict; a list for bulk calls).
+
+    A dict that only wraps its record (``{"run": ...}``) must wrap a dict.
+    """
+    if not isinstance(value, kind):
+        wanted = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise TypeError(f"{name} must be a {wanted}, not {type(value).__name__}")
+    if isinstance(value, dict) and len(value) == 1 and name in value and not isinstance(value[name], dict):
+        raise TypeError(f"{name}[{name!r}] must be a dict, not {type(value[name]).__name__}")
     return value
 
 
 def encode_body(body: Any) -> bytes:
     """Serialise a body as JSON; dates and datetimes become ISO 8601 strings."""
-    return json.dumps(body, default=_json_default).encode("utf-8")
+    try:
+        return json.dumps(body, default=_json_default, allow_nan=False).encode("utf-8")
+    except ValueError:
+        raise ValueError("NaN and infinity cannot be sent: JSON has no such numbers") from None
 
 
 @lru_cache(maxsize=512)
@@ -174,6 +183,8 @@ def decode(response: requests.Response) -> Any:
         "url": response.url,
         "status": response.status_code,
     }
+    if getattr(response, TRUNCATED, False):
+        raise UnparseableResponseError("the answer was cut short", **kw)
     try:
         body = json.loads(response.content) if response.content.strip() else None
     except ValueError:

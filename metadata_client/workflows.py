@@ -8,24 +8,12 @@ where it can be, and otherwise says exactly which records exist.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Callable
 
-from .errors import MetadataClientError
-from .modules import (
-    DataFile,
-    DataGroup,
-    DataGroupRepository,
-    DataGroupType,
-    DataSourceGroup,
-    DataSourceGroupVersion,
-    Experiment,
-    Instrument,
-    Proposal,
-    Repository,
-    Run,
-    Sample,
-)
-from .normalise import result
+from .errors import MetadataClientError, TransportError
+from .transport import TRUNCATED
+from . import modules
+from .normalise import CREATE, format_response, response_success, result
 
 log = logging.getLogger("metadata_client")
 
@@ -45,30 +33,41 @@ def _failed(res: Result) -> bool:
     return False
 
 
+def _uncertain(response: Any) -> bool:
+    """True when a failed create's answer does not show whether the server stored it."""
+    status = response.status_code
+    return status >= 500 or 200 <= status < 300 or getattr(response, TRUNCATED, False)
+
+
 def _opt(value: Any) -> str:
     """4.2.1's optional id: its string, or '' when not given."""
     return str(value) if value else ""
 
 
 class Workflows:
-    """Mixin with the facade methods; needs the ``*_api`` methods on ``self``."""
+    """Mixin with the facade methods; needs the ``*_api`` methods and managers on ``self``."""
+
+    data_files: Any
+    experiments: Any
+    proposals: Any
+    runs: Any
 
     # -- look-ups -------------------------------------------------------------
     def get_all_xfel_instruments(self, page: int = DEF_PAGE, page_size: int = DEF_PAGE_SIZE) -> Result:
         """The instruments of the European XFEL facility (facility 1)."""
-        res = Instrument.get_all_from_xfel(self, page, page_size)
+        res = modules.Instrument.get_all_from_xfel(self, page, page_size)
         _failed(res)
         return res
 
     def get_all_data_group_types(self, page: int = DEF_PAGE, page_size: int = DEF_PAGE_SIZE) -> Result:
         """Every data group type (Raw, Calibration, Processed, ...)."""
-        res = DataGroupType.get_all(self, page, page_size)
+        res = modules.DataGroupType.get_all(self, page, page_size)
         _failed(res)
         return res
 
     def get_active_proposal_by_instrument(self, instrument_id: int) -> Result:
         """The proposal whose beamtime is running on the instrument."""
-        res = Proposal.get_active_proposal_by_instrument(self, instrument_id)
+        res = modules.Proposal.get_active_proposal_by_instrument(self, instrument_id)
         _failed(res)
         return res
 
@@ -77,7 +76,7 @@ class Workflows:
 
         Unlike 4.2.1, an instrument mismatch reports ``success`` False.
         """
-        res = Proposal.get_by_number_daq_info(self, proposal_number)
+        res = modules.Proposal.get_by_number_daq_info(self, proposal_number)
         if _failed(res):
             return res
         if instruments_list is not None and res["data"].get("instrument_identifier") not in instruments_list:
@@ -88,31 +87,31 @@ class Workflows:
 
     def get_repository_by_id(self, repository_id: int) -> Result:
         """One repository."""
-        return Repository.get_by_id(self, repository_id)
+        return modules.Repository.get_by_id(self, repository_id)
 
     def get_proposal_runs(self, proposal_number: int | str, run_number: int | None = None,
                           page: int = DEF_PAGE, page_size: int = DEF_PAGE_SIZE) -> Result:
         """``{"proposal": {...}, "runs": [...]}`` for a proposal number."""
-        return Proposal.get_runs_by_proposal_number(self, proposal_number, run_number, page, page_size)
+        return modules.Proposal.get_runs_by_proposal_number(self, proposal_number, run_number, page, page_size)
 
     def get_proposal_experiments(self, proposal_number: int | str) -> Result:
         """The experiments of a proposal, by proposal number."""
-        res = Proposal.get_by_number(self, proposal_number)
+        res = modules.Proposal.get_by_number(self, proposal_number)
         if _failed(res) or not res["data"]:
             return res
-        return Experiment.get_all_by_proposal_id(self, res["data"]["id"])
+        return modules.Experiment.get_all_by_proposal_id(self, res["data"]["id"])
 
     def get_proposal_samples(self, proposal_number: int | str, page: int = DEF_PAGE,
                              page_size: int = DEF_PAGE_SIZE) -> Result:
         """The samples of a proposal, by proposal number."""
-        res = Proposal.get_by_number(self, proposal_number)
+        res = modules.Proposal.get_by_number(self, proposal_number)
         if _failed(res) or not res["data"]:
             return res
-        return Sample.get_all_by_proposal_id(self, res["data"]["id"], page, page_size)
+        return modules.Sample.get_all_by_proposal_id(self, res["data"]["id"], page, page_size)
 
     def search_data_files(self, run_number: int, proposal_number: int | str) -> Result:
         """The data files registered for a run."""
-        res = DataFile.search_data_files(self, run_number, proposal_number)
+        res = modules.DataFile.search_data_files(self, run_number, proposal_number)
         if _failed(res):
             return res
         return result("Search data files return successfully", res["data"])
@@ -142,7 +141,7 @@ class Workflows:
             "system_msg": run_dict.get("system_msg", ""), "description": run_dict.get("description", ""),
             "runs_techniques_attributes": run_dict.get("runs_techniques_attributes", ""),
         }
-        res = Run.create_from_dict(self, run)
+        res = modules.Run.create_from_dict(self, run)
         if _failed(res):
             return res
         run_id = res["data"]["id"]
@@ -161,12 +160,13 @@ class Workflows:
             "description": data_grp_dict.get("description", ""),
             "runs_data_groups_attributes": [{"run_id": run_id}],
         }
-        try:
-            res = DataGroup.create_from_dict(self, group)
-        except MetadataClientError as exc:  # the data group may or may not exist
-            undone = self._undo_run(run_id, result(exc.message, {}, success=False))
-            exc.message = undone["info"]
-            raise
+        res, error = self._create_checked(
+            "data_group", group, lambda: self._run_raw_groups(experiment_id, run["run_number"],
+                                                              group["data_group_type_id"]))
+        if error is not None:
+            undone = self._undo_run(run_id, result(error.message, {}, success=False))
+            error.message = undone["info"]
+            raise error
         if _failed(res):
             return self._undo_run(run_id, res)
         return result("Run registered successfully", {
@@ -174,11 +174,55 @@ class Workflows:
             "techniques": str(techniques), "data_group_id": str(res["data"]["id"]),
         })
 
+    def _create_checked(self, module: str, record: dict[str, Any],
+                        lookup: Callable[[], list[int] | None]) -> tuple[Result, MetadataClientError | None]:
+        """Create a record; when the outcome is uncertain, look for it.
+
+        An answer lost after the request was sent (5xx, a cut or garbled body, a
+        dropped connection) does not say whether the server stored the record.
+        ``lookup`` then returns the ids of matching records (None if it cannot
+        tell): one found means the create worked. Returns the result dict and
+        the transport error to re-raise, if the record was not found.
+        """
+        error: MetadataClientError | None = None
+        try:
+            response = getattr(self, f"create_{module}_api")({module: record})
+            res = format_response(response, CREATE, 201, module)
+            uncertain = not res["success"] and _uncertain(response)
+        except TransportError as exc:
+            if exc.unsent:
+                raise
+            res, error, uncertain = result(exc.message, {}, success=False), exc, True
+        if not uncertain:
+            return res, None
+        try:
+            found = lookup()
+        except MetadataClientError:
+            found = None
+        if found:
+            log.warning("the answer to creating a %s was lost, but the server stored it (id %s)",
+                        module, found[-1])
+            return response_success(module, CREATE, {}, {"id": found[-1]}), None
+        if found is None:
+            note = f" (it could not be checked whether the {module} was stored)"
+            if error is not None:
+                error.message += note
+            res = {**res, "info": res["info"] + note}
+        return res, error
+
+    def _run_raw_groups(self, experiment_id: int, run_number: Any, type_id: Any) -> list[int] | None:
+        """The RAW data groups linked to a run, found through its proposal; None if not RAW."""
+        if str(type_id) != "1":
+            return None
+        experiment = self.experiments.get(experiment_id)
+        proposal = self.proposals.get(experiment["proposal_id"])
+        return list(self.runs.raw_data_group_ids(run_number, proposal["number"]))
+
     def _undo_run(self, run_id: int, failure: Result) -> Result:
         """Delete a run whose registration failed; report both outcomes."""
         log.warning("deleting run %s: its data group could not be created", run_id)
         try:
-            undone = Run.delete_by_id(self, run_id)
+            undone = modules.Run.delete_by_id(self, run_id)
         except Exception as exc:  # the rollback must not hide the first failure
             undone = {"success": False, "app_info": f"{type(exc).__name__}: {exc}"}
         if undone["success"]:
@@ -204,11 +248,16 @@ class Workflows:
         if missing:
             return _mandatory(missing)
         if data_group_dict:
-            res = DataGroup.update_from_dict(self, data_group_id, data_group_dict)
+            res = modules.DataGroup.update_from_dict(self, data_group_id, data_group_dict)
             if _failed(res):
                 return res
-        res = DataFile.create_from_dict(self, {"data_group_id": data_group_id,
-                                               "files": str(data_group_files_ar).replace(" ", "")})
+        files = str(data_group_files_ar).replace(" ", "")
+        res, error = self._create_checked(
+            "data_file", {"data_group_id": data_group_id, "files": files},
+            lambda: [f["id"] for f in self.data_files.iter(data_group_id=data_group_id)
+                     if f.get("files") == files])
+        if error is not None:
+            raise error
         if _failed(res):
             return res
         return result("Run data registered successfully", {
@@ -230,7 +279,7 @@ class Workflows:
                 return _mandatory(missing)
         update = {**run_dict, "run_id": run_id, "experiment_id": experiment_id, "sample_id": sample_id}
         update.setdefault("flg_status", 2)
-        res = Run.update_from_dict(self, run_id, update)
+        res = modules.Run.update_from_dict(self, run_id, update)
         if _failed(res):
             return res
         return result("Run closed successfully", {
@@ -289,7 +338,7 @@ class Workflows:
         repository_id, group_ids = found
         rows = []
         for group_id in group_ids:
-            res = DataGroupRepository.get_all_by_data_group_id_and_repository_id(self, group_id, repository_id)
+            res = modules.DataGroupRepository.get_all_by_data_group_id_and_repository_id(self, group_id, repository_id)
             rows += [{"data_group_id": str(group_id), "repository_id": str(repository_id),
                       "flg_available": str(row.get("flg_available")).lower()}
                      for row in (res["data"] if res["success"] else [])]
@@ -298,13 +347,13 @@ class Workflows:
     def _replica_targets(self, proposal_number: Any, run_number: Any,
                          repository_identifier: str) -> Result | tuple[int, list[int]]:
         """(repository id, RAW data group ids) of a run, or the failure dict."""
-        res = Repository.get_all_by_identifier(self, repository_identifier)
+        res = modules.Repository.get_all_by_identifier(self, repository_identifier)
         if _failed(res):
             return res
         if not res["data"]:  # an empty list written as '[ ]' would pass as a success
             return {**res, "success": False, "info": "Error getting repository", "data": {}}
         repository_id = res["data"][0]["id"]
-        res = Run.get_all_raw_data_groups(self, run_number, proposal_number)
+        res = modules.Run.get_all_raw_data_groups(self, run_number, proposal_number)
         if _failed(res):
             return res
         return repository_id, list(res["data"])
@@ -318,7 +367,7 @@ class Workflows:
         flag = "true" if available else "false"
         rows = []
         for group_id in group_ids:
-            res = DataGroupRepository.set_from_dict(
+            res = modules.DataGroupRepository.set_from_dict(
                 self, {"data_group_id": group_id, "repository_id": repository_id, "flg_available": flag})
             if _failed(res):
                 return res
@@ -330,19 +379,19 @@ class Workflows:
     # -- data source groups ----------------------------------------------------
     def get_data_source_group(self, data_source_group_name: str) -> Result:
         """Data source groups with this name."""
-        res = DataSourceGroup.get_by_name(self, data_source_group_name)
+        res = modules.DataSourceGroup.get_by_name(self, data_source_group_name)
         _failed(res)
         return res
 
     def get_data_source_group_version(self, data_source_group_id: int, version_name: str) -> Result:
         """Versions of a data source group with this name."""
-        res = DataSourceGroupVersion.get(self, data_source_group_id, version_name)
+        res = modules.DataSourceGroupVersion.get(self, data_source_group_id, version_name)
         _failed(res)
         return res
 
     def update_data_source_group_version(self, id: int, params: dict[str, Any]) -> Result:
         """Change a data source group version (``params`` sent as given)."""
-        res = DataSourceGroupVersion.update(self, id, params)
+        res = modules.DataSourceGroupVersion.update(self, id, params)
         _failed(res)
         return res
 
@@ -361,7 +410,7 @@ class Workflows:
         version = self.get_data_source_group_version_by_name(group_name, version_name)
         if not version:
             return result("DSG version not found", {}, success=False)
-        deployed = DataSourceGroupVersion.FLG_STATUS_DEPLOYED
+        deployed = modules.DataSourceGroupVersion.FLG_STATUS_DEPLOYED
         if version.get("flg_status") == deployed:
             return result("DSG version already marked as deployed. Nothing to do.", {})
         res = self.update_data_source_group_version(

@@ -1,53 +1,52 @@
-"""The 4.2.1 module classes: one per resource, each built from the resource table."""
+"""The 4.2.1 module classes: one per resource, each built from the resource table.
 
-from .dark_run import DarkRun
-from .data_file import DataFile
-from .data_group import DataGroup
-from .data_group_repository import DataGroupRepository
-from .data_group_type import DataGroupType
-from .data_source_group import DataSourceGroup
-from .data_source_group_version import DataSourceGroupVersion
-from .data_type import DataType
-from .dataset_file import DatasetFile
-from .experiment import Experiment
-from .experiment_type import ExperimentType
-from .instrument import Instrument
-from .instrument_cycle import InstrumentCycle
-from .parameter import Parameter
-from .parameter_type import ParameterType
-from .proposal import Proposal
-from .proposal_technique import ProposalTechnique
-from .report import Report
-from .repository import Repository
-from .run import Run
-from .sample import Sample
-from .technique import Technique
-from .unit import Unit
-from .user import User
+``from metadata_client.modules import Run`` and ``metadata_client.modules.run.Run`` both
+work; a class is built when it is first imported.
+"""
 
-__all__ = [
-    "DarkRun",
-    "DataFile",
-    "DataGroup",
-    "DataGroupRepository",
-    "DataGroupType",
-    "DataSourceGroup",
-    "DataSourceGroupVersion",
-    "DataType",
-    "DatasetFile",
-    "Experiment",
-    "ExperimentType",
-    "Instrument",
-    "InstrumentCycle",
-    "Parameter",
-    "ParameterType",
-    "Proposal",
-    "ProposalTechnique",
-    "Report",
-    "Repository",
-    "Run",
-    "Sample",
-    "Technique",
-    "Unit",
-    "User",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_FILES = {
+    "DarkRun": "dark_run",
+    "DataFile": "data_file",
+    "DataGroup": "data_group",
+    "DataGroupRepository": "data_group_repository",
+    "DataGroupType": "data_group_type",
+    "DataSourceGroup": "data_source_group",
+    "DataSourceGroupVersion": "data_source_group_version",
+    "DataType": "data_type",
+    "DatasetFile": "dataset_file",
+    "Experiment": "experiment",
+    "ExperimentType": "experiment_type",
+    "Instrument": "instrument",
+    "InstrumentCycle": "instrument_cycle",
+    "Parameter": "parameter",
+    "ParameterType": "parameter_type",
+    "Proposal": "proposal",
+    "ProposalTechnique": "proposal_technique",
+    "Report": "report",
+    "Repository": "repository",
+    "Run": "run",
+    "Sample": "sample",
+    "Technique": "technique",
+    "Unit": "unit",
+    "User": "user",
+}
+
+__all__ = sorted(_FILES)
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module class ``name`` on first use (PEP 562)."""
+    if name not in _FILES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_FILES[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

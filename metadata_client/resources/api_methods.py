@@ -41,11 +41,26 @@ def api_method(endpoint: Endpoint) -> Callable[..., requests.Response]:
     return method
 
 
+class _Lazy:
+    """Builds an ``*_api`` method on first access and puts it on the class."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        method = api_method(self.endpoint)
+        setattr(ApiMethods, self.endpoint.api, method)
+        return method if instance is None else method.__get__(instance, owner)
+
+
 class ApiMethods:
-    """Mixin with every 4.2.1 ``*_api`` method; needs ``self._requestor``."""
+    """Mixin with every 4.2.1 ``*_api`` method; needs ``self._requestor``.
+
+    The methods are built on first use, which keeps ``import`` cheap.
+    """
 
     _requestor: Requestor
 
 
 for _endpoint in ENDPOINTS.values():
-    setattr(ApiMethods, _endpoint.api, api_method(_endpoint))
+    setattr(ApiMethods, _endpoint.api, _Lazy(_endpoint))

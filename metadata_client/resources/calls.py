@@ -23,7 +23,7 @@ def prepare(
     body = None
     if endpoint.body is not None:
         if endpoint.record is not None:
-            check_record(arguments[endpoint.record], endpoint.record)
+            check_record(arguments[endpoint.record], endpoint.record, endpoint.record_kind)
         body = encode_body(endpoint.body(dict(arguments)))
     return requestor.url(endpoint.path, arguments), query or None, body
 

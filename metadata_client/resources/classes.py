@@ -80,21 +80,35 @@ def _static(resource: Resource, static: Static, statics: dict[str, Callable[...,
 def _upsert(client: Any, resource: Resource, static: Static,
             statics: dict[str, Callable[..., Any]], record: dict) -> dict:
     """4.2.1's ``set_*`` helpers: look the record up by ``static.keys``, then
-    return it (``find_or_create``) or update it (``update_or_create``), or create it."""
-    found = statics[static.target](client, *[record[k] for k in static.keys])
+    return it (``find_or_create``) or update it (``update_or_create``), or create it.
+
+    A create refused because a concurrent caller created the same record
+    first ("has already been taken") is followed by one more look-up.
+    """
     module = resource.module
-    if not found["success"] and found["app_info"] != {}:
-        # The look-up itself failed (not 4.2.1's empty-list "error"): creating
-        # now could duplicate a record the server holds.
-        return found
-    if found["success"] and found["data"]:
-        if static.kind == "find_or_create":
+    for last_try in (False, True):
+        found = statics[static.target](client, *[record[k] for k in static.keys])
+        if not found["success"] and found["app_info"] != {}:
+            # The look-up itself failed (not 4.2.1's empty-list "error"): creating
+            # now could duplicate a record the server holds.
             return found
-        existing = found["data"][0]["id"]
-        return _formatted(client, f"update_{module}_api", UPDATE, module,
-                          {f"{module}_id": existing, module: {module: _known(resource, record)}})
-    return _formatted(client, f"create_{module}_api", CREATE, module,
-                      {module: {module: _known(resource, record)}})
+        if found["success"] and found["data"]:
+            if static.kind == "find_or_create":
+                return found
+            existing = found["data"][0]["id"]
+            return _formatted(client, f"update_{module}_api", UPDATE, module,
+                              {f"{module}_id": existing, module: {module: _known(resource, record)}})
+        created = _formatted(client, f"create_{module}_api", CREATE, module,
+                             {module: {module: _known(resource, record)}})
+        if last_try or created["success"] or not _taken(created["app_info"]):
+            return created
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _taken(app_info: Any) -> bool:
+    """True when a create was refused only because the record already exists."""
+    return isinstance(app_info, dict) and bool(app_info) and all(
+        messages == ["has already been taken"] for messages in app_info.values())
 
 
 def _known(resource: Resource, record: dict[str, Any]) -> dict[str, Any]:

@@ -90,7 +90,7 @@ class ResourceManager:
         :class:`BulkError` naming what was stored, what may have been and
         what was not sent when a chunk fails.
         """
-        check_record(records, "records")
+        check_record(records, "records", list)
         if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or not 1 <= chunk_size <= 10_000:
             raise ValueError("chunk_size must be an int between 1 and 10000")
         endpoint = ENDPOINTS[api]

@@ -10,7 +10,6 @@ derived from these declarations.
 
 from __future__ import annotations
 
-import ast
 import inspect
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,17 +21,23 @@ PAGING = ("page", "page_size")
 DEF_PAGE, DEF_PAGE_SIZE = 1, 100
 
 
+_LITERALS: dict[str, Any] = {"None": None, "''": "", '""': "", "[]": [], "True": True, "False": False}
+
+
+def _literal(text: str) -> Any:
+    if text in _LITERALS:
+        return _LITERALS[text]
+    return int(text)  # the only other defaults the table uses
+
+
 def parse_args(spec: str) -> tuple[inspect.Parameter, ...]:
-    """Parse a Python argument list such as ``"a, b=None, page=1"``."""
-    fn = ast.parse(f"def f({spec}): pass").body[0]
-    assert isinstance(fn, ast.FunctionDef)
-    args = fn.args.args
-    defaults = [ast.literal_eval(d) for d in fn.args.defaults]
-    firsts = [inspect.Parameter.empty] * (len(args) - len(defaults))
-    return tuple(
-        inspect.Parameter(a.arg, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=d)
-        for a, d in zip(args, firsts + defaults)
-    )
+    """Parse an argument list such as ``"a, b=None, page=1"`` into parameters."""
+    params = []
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, default = (x.strip() for x in part.partition("="))
+        params.append(inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                        default=_literal(default) if default else inspect.Parameter.empty))
+    return tuple(params)
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,8 @@ class Endpoint:
     ``args`` is the 4.2.1 argument list; ``query`` names the arguments sent as
     query parameters (``"arg:param"`` renames one); ``page`` and ``page_size``
     are sent whenever they are arguments. ``body`` builds the JSON body from
-    the arguments; ``record`` names the argument that must be a dict (or list).
+    the arguments; ``record`` names the argument that must be a ``record_kind``
+    (a dict; a list for bulk calls).
     """
 
     api: str
@@ -53,6 +59,7 @@ class Endpoint:
     body: Callable[[dict[str, Any]], Any] | None = None
     record: str | None = None
     action: str = GET
+    record_kind: type | tuple[type, ...] = dict
 
     @cached_property
     def params(self) -> tuple[inspect.Parameter, ...]:

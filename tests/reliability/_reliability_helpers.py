@@ -84,3 +84,73 @@ def percentiles(values: list[float], points: tuple[int, ...] = (50, 90, 99)) -> 
     if not ordered:
         return {p: 0.0 for p in points}
     return {p: ordered[min(len(ordered) - 1, max(0, -(-p * len(ordered) // 100) - 1))] for p in points}
+
+
+class Trickler:
+    """A loopback HTTP server that answers one byte at a time, forever (bounded).
+
+    ``mode="body"``: status line and headers at once, then the body a byte per
+    ``interval``; ``mode="headers"``: the status line and headers themselves
+    trickle. Each connection is served for at most ``limit`` seconds.
+    """
+
+    def __init__(self, mode: str = "body", interval: float = 0.1, limit: float = 6.0) -> None:
+        self.mode = mode
+        self.interval = interval
+        self.limit = limit
+        self.connections = 0
+        self._stop = threading.Event()
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(16)
+        self._listener.settimeout(0.2)
+        self.port = int(self._listener.getsockname()[1])
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        import time
+
+        head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100000\r\n\r\n")
+        conn.settimeout(2)
+        try:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            end = time.monotonic() + self.limit
+            if self.mode == "body":
+                conn.sendall(head + b"[")
+                payload = b" " * 100000
+            else:
+                payload = head
+            for byte in payload:
+                if self._stop.is_set() or time.monotonic() > end:
+                    break
+                conn.sendall(bytes([byte]))
+                time.sleep(self.interval)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._listener.close()

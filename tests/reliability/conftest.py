@@ -49,7 +49,9 @@ class Row:
     @property
     def held(self) -> str:
         if self.known_bug:
-            return "no: known bug, xfail" if self.failed == self.runs else f"{self.runs - self.failed} of {self.runs} XPASS"
+            if self.failed == self.runs:
+                return "no: known bug, xfail"
+            return f"{self.runs - self.failed} of {self.runs} XPASS"
         if self.failed:
             return f"NO ({self.failed} of {self.runs} failed)"
         return "yes"
@@ -61,7 +63,8 @@ class Recorder:
     def __init__(self) -> None:
         self.rows: dict[str, Row] = {}
         self.notes: list[str] = []
-        self.started = time.monotonic()
+        self.seconds = 0.0  # summed setup/call/teardown time of this directory's tests
+        self.tests = 0
         self._lock = threading.Lock()
 
     def row(self, scenario: str) -> Row:
@@ -96,7 +99,7 @@ class Recorder:
 RECORDER = Recorder()
 
 
-class TestRecorder:
+class ScenarioRecorder:
     """The recorder as one test sees it: a test marked xfail (a known bug) is
     recorded in its own "BUG (xfail)" row, so the table keeps the two apart."""
 
@@ -116,25 +119,33 @@ class TestRecorder:
 
 
 @pytest.fixture
-def rec(request: pytest.FixtureRequest) -> TestRecorder:
+def rec(request: pytest.FixtureRequest) -> ScenarioRecorder:
     """The session's scenario recorder (see the module docstring)."""
-    return TestRecorder(RECORDER, request.node.get_closest_marker("xfail") is not None)
+    return ScenarioRecorder(RECORDER, request.node.get_closest_marker("xfail") is not None)
+
+
+def pytest_runtest_logreport(report: Any) -> None:
+    # Called for the tests of this directory only (a conftest hook is path-scoped).
+    RECORDER.seconds += report.duration
+    if report.when == "call":
+        RECORDER.tests += 1
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not RECORDER.rows:
         return
-    elapsed = time.monotonic() - RECORDER.started
     terminalreporter.section("reliability scenarios")
     table = RECORDER.table()
     terminalreporter.write_line(table)
     for note in RECORDER.notes:
         terminalreporter.write_line(note)
-    terminalreporter.write_line(f"(reliability scenarios recorded over {elapsed:.1f} s)")
+    terminalreporter.write_line(f"(tests/reliability: {RECORDER.tests} tests, {RECORDER.seconds:.1f} s "
+                                "of setup, call and teardown)")
     target = os.environ.get("MYMDC_RELIABILITY_TABLE")
     if target:
         with open(target, "w", encoding="utf-8") as out:
-            out.write(table + "\n\n" + "\n".join(RECORDER.notes) + "\n")
+            out.write(table + "\n\n" + "\n\n".join(RECORDER.notes) + "\n\n"
+                      f"tests/reliability: {RECORDER.tests} tests, {RECORDER.seconds:.1f} s\n")
 
 
 # -- the emulator -------------------------------------------------------------------
@@ -154,7 +165,7 @@ class Emu:
         self.client_secret = server.client_secret
         self.user_email = server.user_email
         self.max_delay = 0.0
-        self.last_request = 0.0  # monotonic start of the latest request of make_client's clients
+        self.last_request = 0.0  # when the latest call of make_client's clients returned (monotonic)
 
     # faults ------------------------------------------------------------------
     def fault(self, **spec: Any) -> dict[str, Any]:
@@ -166,9 +177,9 @@ class Emu:
     def settle(self) -> None:
         """Wait (bounded) until requests stalled by delay faults have been answered.
 
-        A stalled request started no later than the latest request of our
-        clients, so it is answered ``max_delay`` after that at the latest;
-        without this wait it would land in the next test's request log.
+        A stalled request was sent before its call returned, so it is answered
+        ``max_delay`` after the latest call of our clients returned at the
+        latest; without this wait it would land in the next test's request log.
         """
         if self.max_delay:
             left = self.last_request + self.max_delay + 0.2 - time.monotonic()
@@ -237,14 +248,18 @@ def make_client(emu: Emu, mymdc_server: Any) -> Iterator[Callable[..., Any]]:
     def make(**options: Any) -> Any:
         client = mymdc_server.client(**options)
         made.append(client)
-        session = client._transport.session
-        send = session.request
+        # Every request of a client, token requests included, goes through
+        # Transport.request; each attempt starts before its call returns.
+        transport = client._transport
+        send = transport.request
 
         def request(*args: Any, **kwargs: Any) -> Any:
-            emu.last_request = time.monotonic()
-            return send(*args, **kwargs)
+            try:
+                return send(*args, **kwargs)
+            finally:
+                emu.last_request = max(emu.last_request, time.monotonic())
 
-        session.request = request
+        transport.request = request
         return client
 
     yield make

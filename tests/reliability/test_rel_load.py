@@ -11,7 +11,6 @@ import random
 import threading
 import time
 from collections import defaultdict
-from typing import Any
 
 from metadata_client.modules import Run
 

@@ -15,18 +15,19 @@ from metadata_client import (
     DeadlineExceeded,
     MetadataClient,
     ReadTimeout,
+    ServerError,
     TransportError,
 )
 from metadata_client.modules import Run
 
-from _reliability_helpers import closed_port
+from _reliability_helpers import Trickler, closed_port
 
 TIMEOUT = 1.0
 SLACK = 0.5  # what a call may take beyond its timeout (thread scheduling on 2 cores)
 
 
 def test_api_hang_ends_within_the_deadline(emu, make_client, rec) -> None:
-    with rec("1. API hangs (delay > timeout): modern call ends by its deadline", tries=1) as s:
+    with rec("1. API hangs (delay > timeout): modern call ends by its deadline", tries=1):
         client = make_client(timeout=TIMEOUT, max_retries=3, backoff_factor=0.01)
         client.runs.get(-1)  # token fetched outside the measured call
         emu.control.clear_log()
@@ -37,8 +38,10 @@ def test_api_hang_ends_within_the_deadline(emu, make_client, rec) -> None:
         elapsed = time.monotonic() - started
         assert elapsed < TIMEOUT + SLACK, elapsed
         assert isinstance(caught.value, (ReadTimeout, DeadlineExceeded)), repr(caught.value)
-        # Server side: exactly one GET reached it (no retry fits in a spent deadline).
-        entries = emu.wait_log(lambda log: len(log) >= 1, timeout=TIMEOUT + 2)
+        # Server side, once every stalled request was answered: exactly one GET
+        # reached it (no retry fits in a spent deadline).
+        emu.settle()
+        entries = emu.control.request_log()
         assert [(e["method"], e["path"], e["fault"]) for e in entries] == [("GET", "/api/runs/-1", "delay")]
 
     with rec("1. API hangs (delay > timeout): 4.2.1 dict call ends by its deadline", tries=1):
@@ -62,7 +65,7 @@ def test_per_call_timeout_of_api_get_bounds_the_call(emu, make_client, rec) -> N
         assert time.monotonic() - started < 0.5 + SLACK
 
 
-def test_slow_trickle_cannot_outlive_the_deadline(emu, make_client, rec) -> None:
+def test_late_answer_cannot_outlive_the_deadline(emu, make_client, rec) -> None:
     """A delayed status fault answers late: the call must still end by its deadline."""
     with rec("1. API answers after the deadline (delayed 503) -> ends by the deadline", tries=1):
         client = make_client(timeout=TIMEOUT, max_retries=3, backoff_factor=0.01)
@@ -74,7 +77,6 @@ def test_slow_trickle_cannot_outlive_the_deadline(emu, make_client, rec) -> None
         elapsed = time.monotonic() - started
         assert elapsed < TIMEOUT + SLACK, elapsed
         # Either the last 503 (a ServerError) or a transport timeout: nothing else.
-        from metadata_client import ServerError
         assert isinstance(caught.value, (ServerError, TransportError)), repr(caught.value)
 
 
@@ -88,7 +90,8 @@ def test_token_endpoint_hang_is_bounded(emu, make_client, rec) -> None:
         elapsed = time.monotonic() - started
         assert elapsed < TIMEOUT + SLACK, elapsed
         assert isinstance(caught.value, (ReadTimeout, DeadlineExceeded)), repr(caught.value)
-        entries = emu.wait_log(lambda log: len(log) >= 1, timeout=TIMEOUT + 2)
+        emu.settle()
+        entries = emu.control.request_log()
         assert [e["path"] for e in entries] == ["/oauth/token"]
         assert emu.api_log() == []
 
@@ -100,7 +103,7 @@ def test_token_endpoint_hang_is_bounded(emu, make_client, rec) -> None:
 
 
 @pytest.mark.parametrize("api", ["modern", "dict", "facade"])
-def test_connection_refused_fails_fast(emu, rec, api) -> None:
+def test_connection_refused_fails_fast(rec, api) -> None:
     with rec("1. connection refused (closed loopback port): fails fast", tries=1):
         port = closed_port()
         client = MetadataClient(
@@ -125,7 +128,7 @@ def test_connection_refused_fails_fast(emu, rec, api) -> None:
             client.close()
 
 
-def test_connection_refused_with_default_options_ends_well_before_the_timeout(emu, rec) -> None:
+def test_connection_refused_with_default_options_ends_well_before_the_timeout(rec) -> None:
     """Default backoff (0.5 s, 3 retries): bounded by the backoff, far below 12 s."""
     with rec("1. connection refused, default options: bounded by the retry waits", tries=1):
         port = closed_port()
@@ -142,3 +145,30 @@ def test_connection_refused_with_default_options_ends_well_before_the_timeout(em
             assert elapsed < 4.0, elapsed
         finally:
             client.close()
+
+
+@pytest.mark.parametrize("mode", ["body", "headers"])
+@pytest.mark.parametrize("where", ["api", "token endpoint"])
+def test_slow_trickle_cannot_outlive_the_deadline(rec, mode, where) -> None:
+    """A server that keeps sending a byte every 0.1 s: per-read timeouts never fire,
+    only the call's deadline can end the call."""
+    with rec("1. answer trickles a byte per 0.1 s (headers or body): ends by the deadline", tries=1):
+        trickler = Trickler(mode=mode, interval=0.1, limit=TIMEOUT + 3)
+        if where == "api":  # a saved token: no token request, the API call trickles
+            client = MetadataClient("id", "secret", trickler.url + "/oauth/token", None, None, "",
+                                    "test@example.org", trickler.url + "/api/", session_token="t",
+                                    max_retries=3, timeout=TIMEOUT, backoff_factor=0.01)
+        else:
+            client = MetadataClient("id", "secret", trickler.url + "/oauth/token", None, None, "",
+                                    "test@example.org", "http://127.0.0.1:9/api/",
+                                    max_retries=3, timeout=TIMEOUT, backoff_factor=0.01)
+        try:
+            started = time.monotonic()
+            with pytest.raises(TransportError):
+                client.runs.get(-1)
+            elapsed = time.monotonic() - started
+            assert elapsed < TIMEOUT + SLACK, elapsed
+            assert trickler.connections >= 1
+        finally:
+            client.close()
+            trickler.stop()

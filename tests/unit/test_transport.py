@@ -186,14 +186,14 @@ def test_connect_timeout_is_retried_for_every_method(rsps, tokens, method):
 
 def _count_attempts(monkeypatch, client):
     attempts = []
-    session = client._transport.session
-    original = session.request
+    transport = client._transport
+    original = transport._send
 
-    def request(method, url, **kwargs):
+    def send(method, url, *args, **kwargs):
         attempts.append((method, url))
-        return original(method, url, **kwargs)
+        return original(method, url, *args, **kwargs)
 
-    monkeypatch.setattr(session, "request", request)
+    monkeypatch.setattr(transport, "_send", send)
     return attempts
 
 
