@@ -11,15 +11,16 @@ The names below are loaded on first use, so ``import metadata_client`` stays che
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_names
 
 __version__ = "5.0.0.dev0"
 
 _ERRORS = (
     "MetadataClientError", "TransportError", "ConnectTimeout", "ReadTimeout", "DeadlineExceeded",
-    "ConnectionFailed", "AuthenticationError", "APIError", "BadRequestError",
+    "ConnectionFailed", "TLSError", "AuthenticationError", "APIError", "BadRequestError",
     "PermissionDeniedError", "NotFoundError", "ValidationError", "RateLimitedError", "ServerError",
     "UnparseableResponseError", "BulkError",
 )
@@ -32,20 +33,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .errors import (APIError, AuthenticationError, BadRequestError, BulkError, ConnectionFailed,
                          ConnectTimeout, DeadlineExceeded, MetadataClientError, NotFoundError,
                          PermissionDeniedError, RateLimitedError, ReadTimeout, ServerError,
-                         TransportError, UnparseableResponseError, ValidationError)
+                         TLSError, TransportError, UnparseableResponseError, ValidationError)
 
 
-def __getattr__(name: str) -> Any:
-    """Import ``MetadataClient`` and the errors on first use (PEP 562)."""
-    if name not in _HOME:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
+__getattr__, __dir__ = lazy_names(__name__, _HOME)
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .errors import AuthenticationError, DeadlineExceeded, UnparseableResponseError
+from .errors import AuthenticationError, DeadlineExceeded, ServerError, UnparseableResponseError
 
 if TYPE_CHECKING:  # pragma: no cover
     import requests
@@ -144,6 +144,11 @@ class TokenProvider:
             deadline=deadline,
         )
         self.fetch_count += 1
+        if response.status_code >= 500:
+            raise ServerError(
+                f"the token endpoint failed: {_error_text(response)}",
+                method="POST", url=self.token_url, status=response.status_code,
+            )
         if response.status_code != 200:
             raise AuthenticationError(
                 f"token request refused: {_error_text(response)}",

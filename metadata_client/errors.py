@@ -23,6 +23,7 @@ __all__ = [
     "ReadTimeout",
     "DeadlineExceeded",
     "ConnectionFailed",
+    "TLSError",
     "AuthenticationError",
     "APIError",
     "BadRequestError",
@@ -88,6 +89,10 @@ class DeadlineExceeded(TransportError, requests.exceptions.Timeout):
 
 class ConnectionFailed(TransportError, requests.exceptions.ConnectionError):
     """The connection was refused, reset or dropped."""
+
+
+class TLSError(ConnectionFailed, requests.exceptions.SSLError):
+    """The TLS handshake or certificate check failed; not retried, it would fail again."""
 
 
 class AuthenticationError(MetadataClientError):

@@ -43,6 +43,7 @@ from .errors import (
     ConnectTimeout,
     DeadlineExceeded,
     ReadTimeout,
+    TLSError,
     TransportError,
 )
 
@@ -50,6 +51,8 @@ log = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: The token endpoint's answers worth another try: issuing a token twice is harmless.
+TOKEN_RETRY_STATUSES = RETRY_STATUSES | frozenset(range(500, 600))
 _CHUNK = 64 * 1024
 #: Attribute set on a ``requests.Response`` whose body was cut short.
 TRUNCATED = "metadata_client_truncated"
@@ -251,6 +254,7 @@ class Transport:
         authenticate: bool = True,
         idempotent: bool | None = None,
         deadline: float | None = None,
+        retry_statuses: frozenset[int] = RETRY_STATUSES,
     ) -> requests.Response:
         """Send one call, with retries, and return the final HTTP answer.
 
@@ -269,7 +273,7 @@ class Transport:
             try:
                 response = self._attempt(method, url, params, data, headers, auth, token, deadline)
             except TransportError as exc:
-                if retries >= self.max_retries or not (safe or exc.unsent):
+                if retries >= self.max_retries or not (safe or exc.unsent) or isinstance(exc, TLSError):
                     raise
                 if not self._wait(retries, None, deadline):
                     raise DeadlineExceeded(
@@ -288,7 +292,7 @@ class Transport:
                 renewed = True
                 continue
             if (
-                (response.status_code in RETRY_STATUSES or getattr(response, TRUNCATED, False))
+                (response.status_code in retry_statuses or getattr(response, TRUNCATED, False))
                 and safe
                 and retries < self.max_retries
                 and self._wait(retries, response, deadline)
@@ -302,10 +306,10 @@ class Transport:
         return self.tokens.token(deadline)
 
     def post_form(self, url: str, *, deadline: float, **kwargs: Any) -> requests.Response:
-        """POST a form without a bearer token (the token request); retried like a GET."""
-        return self.request(
-            "POST", url, authenticate=False, idempotent=True, deadline=deadline, **kwargs
-        )
+        """POST a form without a bearer token (the token request); retried like a GET,
+        and on every 5xx."""
+        return self.request("POST", url, authenticate=False, idempotent=True, deadline=deadline,
+                            retry_statuses=TOKEN_RETRY_STATUSES, **kwargs)
 
     def _attempt(
         self,
@@ -474,7 +478,7 @@ def _translate(exc: requests.RequestException, method: str, url: str) -> Transpo
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return ReadTimeout("no answer within the read timeout", **kw)
     if isinstance(exc, requests.exceptions.SSLError):
-        return TransportError(f"TLS error: {_reason(exc)}", **kw)
+        return TLSError(f"TLS error: {_reason(exc)}", **kw)
     if isinstance(exc, requests.exceptions.ConnectionError):
         error = ConnectionFailed(f"connection failed: {_reason(exc)}", **kw)
         # Refused or unresolvable: nothing reached the server, so any method may retry.

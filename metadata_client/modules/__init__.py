@@ -6,8 +6,7 @@ work; a class is built when it is first imported.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .._lazy import lazy_names
 
 _FILES = {
     "DarkRun": "dark_run",
@@ -39,14 +38,4 @@ _FILES = {
 __all__ = sorted(_FILES)
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module class ``name`` on first use (PEP 562)."""
-    if name not in _FILES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_FILES[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _FILES)

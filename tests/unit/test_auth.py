@@ -12,7 +12,7 @@ import pytest
 import requests
 import responses
 
-from metadata_client import AuthenticationError, DeadlineExceeded, MetadataClientError
+from metadata_client import AuthenticationError, DeadlineExceeded, MetadataClientError, ServerError
 from metadata_client.auth import MAX_LEEWAY, TokenProvider
 
 from .conftest import (
@@ -305,11 +305,11 @@ def test_refused_credentials_raise_with_the_servers_words_and_are_not_retried(rs
     assert isinstance(info.value, MetadataClientError)
 
 
-@pytest.mark.parametrize("status", [502, 503, 504])
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_token_endpoint_5xx_is_retried_within_max_retries(rsps, status):
     rsps.post(TOKEN_URL, status=status, body="<html>down</html>")
     client = make_client(max_retries=2)
-    with pytest.raises(AuthenticationError) as info:
+    with pytest.raises(ServerError) as info:
         client.runs.get(1)
     assert info.value.status == status
     assert len(rsps.calls) == 3

@@ -104,7 +104,7 @@ def test_no_secret_or_token_anywhere_through_auth_refresh_retries_and_failures(
     mini_mdc.token_status = 503
     fresh = make_client(mini_mdc.base, mini_mdc.token_url, max_retries=1)
     _run(lambda: fresh.runs.get(1), raised)
-    assert isinstance(raised[-1], AuthenticationError)
+    assert isinstance(raised[-1], ServerError)
     gone = make_client(refused_url + "/api/", refused_url + "/oauth/token", max_retries=1)
     _run(lambda: gone.runs.get(1), raised)
     assert isinstance(raised[-1], requests.exceptions.ConnectionError)
