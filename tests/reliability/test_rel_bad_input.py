@@ -104,6 +104,12 @@ CASES += [
     ("create_run_api(None)", lambda c: c.create_run_api(None)),
     ("create_run_api(42)", lambda c: c.create_run_api(42)),
     ("update_run_api(-1, 'x')", lambda c: c.update_run_api(-1, "x")),
+    ("create_run_api([{...}]) (a list for a single record)", lambda c: c.create_run_api([{"run_number": 1}])),
+    ("create_run_api({'run': 5})", lambda c: c.create_run_api({"run": 5})),
+    ("Run.create_from_dict(c, 'x')", lambda c: Run.create_from_dict(c, "x")),
+    ("Run.create_from_dict(c, [1])", lambda c: Run.create_from_dict(c, [1])),
+    ("runs.update(-1, description=nan)", lambda c: c.runs.update(-1, description=float("nan"))),
+    ("runs.update(-1, first_train=inf)", lambda c: c.runs.update(-1, first_train=float("inf"))),
     ("runs.create(unknown field)", lambda c: c.runs.create(run_number=1, first_train=1, experiment_id=-1,
                                                           password="x")),
     ("runs.create(missing required)", lambda c: c.runs.create(description="x")),
@@ -163,29 +169,6 @@ for label, changes in [
     CASES.append((f"MetadataClient({label})", make(**changes)))
 
 
-# Known bugs: these reach the server instead of being refused (see the reasons).
-RECORD_BUG = ("BUG: a create record that is not a dict is sent to the server (400) instead of raising: "
-              "requestor.check_record accepts lists for every endpoint, and the 4.2.1 create_from_dict "
-              "wraps the record ({module: record}) before it is checked (resources/calls.py prepare, "
-              "resources/classes.py _static)")
-NAN_BUG = ("BUG: NaN/Infinity in a body are sent as invalid JSON (server 400) instead of raising "
-           "ValueError: requestor.encode_body calls json.dumps without allow_nan=False")
-BUG_CASES = [
-    pytest.param("Run.create_from_dict(c, 'x')", lambda c: Run.create_from_dict(c, "x"),
-                 marks=pytest.mark.xfail(strict=True, reason=RECORD_BUG)),
-    pytest.param("Run.create_from_dict(c, [1])", lambda c: Run.create_from_dict(c, [1]),
-                 marks=pytest.mark.xfail(strict=True, reason=RECORD_BUG)),
-    pytest.param("create_run_api([{...}])", lambda c: c.create_run_api([{"run_number": 1}]),
-                 marks=pytest.mark.xfail(strict=True, reason=RECORD_BUG)),
-    pytest.param("create_run_api({'run': 5})", lambda c: c.create_run_api({"run": 5}),
-                 marks=pytest.mark.xfail(strict=True, reason=RECORD_BUG)),
-    pytest.param("runs.update(-1, description=nan)", lambda c: c.runs.update(-1, description=float("nan")),
-                 marks=pytest.mark.xfail(strict=True, reason=NAN_BUG)),
-    pytest.param("runs.update(-1, first_train=inf)", lambda c: c.runs.update(-1, first_train=float("inf")),
-                 marks=pytest.mark.xfail(strict=True, reason=NAN_BUG)),
-]
-
-
 def refused_without_traffic(emu, client, call) -> None:
     emu.control.clear_log()
     with pytest.raises((ValueError, TypeError)) as caught:
@@ -201,12 +184,6 @@ def refused_without_traffic(emu, client, call) -> None:
 @pytest.mark.parametrize("name,call", CASES, ids=[name for name, _ in CASES])
 def test_bad_input_is_refused_before_any_traffic(emu, make_client, rec, name, call) -> None:
     with rec("4. malformed client input -> ValueError/TypeError, no request sent", tries=1):
-        refused_without_traffic(emu, make_client(timeout=3, max_retries=0), call)
-
-
-@pytest.mark.parametrize("name,call", BUG_CASES, ids=[p.values[0] for p in BUG_CASES])
-def test_known_bad_input_bugs(emu, make_client, rec, name, call) -> None:
-    with rec("4. non-dict records / NaN bodies refused before sending", tries=1):
         refused_without_traffic(emu, make_client(timeout=3, max_retries=0), call)
 
 
