@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from .errors import MetadataClientError, TransportError
+from .errors import MetadataClientError, NotFoundError, TransportError
 from .transport import TRUNCATED
 from . import modules
 from .normalise import CREATE, format_response, response_success, result
@@ -141,7 +141,10 @@ class Workflows:
             "system_msg": run_dict.get("system_msg", ""), "description": run_dict.get("description", ""),
             "runs_techniques_attributes": run_dict.get("runs_techniques_attributes", ""),
         }
-        res = modules.Run.create_from_dict(self, run)
+        res, error = self._create_checked(
+            "run", run, lambda: self.runs.list(run_number=run["run_number"], experiment_id=experiment_id))
+        if error is not None:
+            raise error
         if _failed(res):
             return res
         run_id = res["data"]["id"]
@@ -175,13 +178,14 @@ class Workflows:
         })
 
     def _create_checked(self, module: str, record: dict[str, Any],
-                        lookup: Callable[[], list[int] | None]) -> tuple[Result, MetadataClientError | None]:
+                        lookup: Callable[[], list[dict[str, Any]] | None],
+                        ) -> tuple[Result, MetadataClientError | None]:
         """Create a record; when the outcome is uncertain, look for it.
 
         An answer lost after the request was sent (5xx, a cut or garbled body, a
         dropped connection) does not say whether the server stored the record.
-        ``lookup`` then returns the ids of matching records (None if it cannot
-        tell): one found means the create worked. Returns the result dict and
+        ``lookup`` then returns the matching records (None if it cannot tell):
+        one found means the create worked. Returns the result dict and
         the transport error to re-raise, if the record was not found.
         """
         error: MetadataClientError | None = None
@@ -201,8 +205,8 @@ class Workflows:
             found = None
         if found:
             log.warning("the answer to creating a %s was lost, but the server stored it (id %s)",
-                        module, found[-1])
-            return response_success(module, CREATE, {}, {"id": found[-1]}), None
+                        module, found[-1]["id"])
+            return response_success(module, CREATE, {}, found[-1]), None
         if found is None:
             note = f" (it could not be checked whether the {module} was stored)"
             if error is not None:
@@ -210,19 +214,23 @@ class Workflows:
             res = {**res, "info": res["info"] + note}
         return res, error
 
-    def _run_raw_groups(self, experiment_id: int, run_number: Any, type_id: Any) -> list[int] | None:
+    def _run_raw_groups(self, experiment_id: int, run_number: Any, type_id: Any) -> list[dict] | None:
         """The RAW data groups linked to a run, found through its proposal; None if not RAW."""
         if str(type_id) != "1":
             return None
         experiment = self.experiments.get(experiment_id)
         proposal = self.proposals.get(experiment["proposal_id"])
-        return list(self.runs.raw_data_group_ids(run_number, proposal["number"]))
+        return [{"id": i} for i in self.runs.raw_data_group_ids(run_number, proposal["number"])]
 
     def _undo_run(self, run_id: int, failure: Result) -> Result:
         """Delete a run whose registration failed; report both outcomes."""
         log.warning("deleting run %s: its data group could not be created", run_id)
         try:
             undone = modules.Run.delete_by_id(self, run_id)
+            if not undone["success"]:  # a lost answer, or a retried DELETE answered 404
+                self.runs.get(run_id)
+        except NotFoundError:
+            undone = {"success": True}
         except Exception as exc:  # the rollback must not hide the first failure
             undone = {"success": False, "app_info": f"{type(exc).__name__}: {exc}"}
         if undone["success"]:
@@ -254,7 +262,7 @@ class Workflows:
         files = str(data_group_files_ar).replace(" ", "")
         res, error = self._create_checked(
             "data_file", {"data_group_id": data_group_id, "files": files},
-            lambda: [f["id"] for f in self.data_files.iter(data_group_id=data_group_id)
+            lambda: [f for f in self.data_files.iter(data_group_id=data_group_id)
                      if f.get("files") == files])
         if error is not None:
             raise error

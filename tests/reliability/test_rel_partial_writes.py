@@ -193,44 +193,32 @@ def test_register_run_data_and_results_when_the_data_file_answer_is_lost(emu, ma
         assert res["data"].get("data_file_id") or res["success"] is False
 
 
-RUN_ANSWER_LOST_BUG = (
-    "BUG: the run's create answer is lost (5xx after processing, connection dropped after "
-    "sending): register_run / register_run_data_and_results report no run (data {} or a raised "
-    "ConnectionFailed) although the server stored it. workflows.py register_run should create the "
-    "run through _create_checked with a look-up (runs.list(run_number=..., experiment_id=...)) as "
-    "it already does for the data group")
-UNDO_ANSWER_LOST_BUG = (
-    "BUG: the rollback DELETE of the run is processed but its answer is lost (5xx, dropped; a "
-    "retried DELETE then gets 404): workflows.py _undo_run reports 'run X could not be deleted and "
-    "remains' with data {run_id} although the run is gone. _undo_run should count a 404 as deleted "
-    "and, on an uncertain outcome, check with GET runs/<id>")
 LOST = {
-    "run create answered 500 after storing": (RUN_ANSWER_LOST_BUG, [
-        dict(method="POST", path=r"^/api/runs/?$", action="status", status=500, after=True)]),
-    "run create answered 503 after storing": (RUN_ANSWER_LOST_BUG, [
-        dict(method="POST", path=r"^/api/runs/?$", action="status", status=503, after=True)]),
-    "run create connection dropped after storing": (RUN_ANSWER_LOST_BUG, [
-        dict(method="POST", path=r"^/api/runs/?$", action="drop", after=True)]),
-    "rollback DELETE answered 500 after deleting": (UNDO_ANSWER_LOST_BUG, [
+    "run create answered 500 after storing": [
+        dict(method="POST", path=r"^/api/runs/?$", action="status", status=500, after=True)],
+    "run create answered 503 after storing": [
+        dict(method="POST", path=r"^/api/runs/?$", action="status", status=503, after=True)],
+    "run create connection dropped after storing": [
+        dict(method="POST", path=r"^/api/runs/?$", action="drop", after=True)],
+    "rollback DELETE answered 500 after deleting": [
         dict(method="POST", path=r"^/api/data_groups/?$", action="status", status=422),
-        dict(method="DELETE", path=r"^/api/runs/", action="status", status=500, after=True)]),
-    "rollback DELETE answered 503 after deleting (retry gets 404)": (UNDO_ANSWER_LOST_BUG, [
+        dict(method="DELETE", path=r"^/api/runs/", action="status", status=500, after=True)],
+    "rollback DELETE answered 503 after deleting (retry gets 404)": [
         dict(method="POST", path=r"^/api/data_groups/?$", action="status", status=422),
-        dict(method="DELETE", path=r"^/api/runs/", action="status", status=503, after=True)]),
-    "rollback DELETE connection dropped after deleting": (UNDO_ANSWER_LOST_BUG, [
+        dict(method="DELETE", path=r"^/api/runs/", action="status", status=503, after=True)],
+    "rollback DELETE connection dropped after deleting": [
         dict(method="POST", path=r"^/api/data_groups/?$", action="status", status=422),
-        dict(method="DELETE", path=r"^/api/runs/", action="drop", after=True)]),
+        dict(method="DELETE", path=r"^/api/runs/", action="drop", after=True)],
 }
 
 
-@pytest.mark.parametrize("step", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=bug))
-                                  for name, (bug, _) in LOST.items()])
+@pytest.mark.parametrize("step", list(LOST))
 def test_register_run_data_and_results_when_an_answer_is_lost(emu, make_client, rec, step) -> None:
     with rec("5. register_run_data_and_results, run create / rollback answer lost: result == store",
              tries=1):
         client = make_client(timeout=5, max_retries=2, backoff_factor=0.01)
         before = counts(emu)
-        for spec in LOST[step][1]:
+        for spec in LOST[step]:
             emu.fault(**{"count": 1, **spec})
         try:
             res = client.register_run_data_and_results(-1, -1, run_dict(**CLOSE), group_dict(), FILES)
