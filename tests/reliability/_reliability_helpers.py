@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import socket
 import threading
+from typing import Callable
 
 def closed_port() -> int:
     """A loopback port with nothing listening on it (connections are refused)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def accept_loop(listener: socket.socket, stop: threading.Event,
+                handle: Callable[[socket.socket], None]) -> None:
+    """Accept connections until ``stop`` is set (the listener has a short timeout)."""
+    while not stop.is_set():
+        try:
+            conn, _ = listener.accept()
+        except socket.timeout:
+            continue
+        except OSError:
+            return
+        handle(conn)
 
 
 class Forwarder:
@@ -39,18 +53,14 @@ class Forwarder:
 
     def _accept(self) -> None:
         assert self._listener is not None
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.accepted += 1
-            upstream = socket.create_connection(self.target, timeout=5)
-            self._socks += [conn, upstream]
-            for a, b in ((conn, upstream), (upstream, conn)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+        accept_loop(self._listener, self._stop, self._relay)
+
+    def _relay(self, conn: socket.socket) -> None:
+        self.accepted += 1
+        upstream = socket.create_connection(self.target, timeout=5)
+        self._socks += [conn, upstream]
+        for a, b in ((conn, upstream), (upstream, conn)):
+            threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
 
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         src.settimeout(10)
@@ -112,15 +122,11 @@ class Trickler:
         return f"http://127.0.0.1:{self.port}"
 
     def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        accept_loop(self._listener, self._stop, self._count_and_serve)
+
+    def _count_and_serve(self, conn: socket.socket) -> None:
+        self.connections += 1
+        threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
         import time
