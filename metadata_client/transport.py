@@ -227,8 +227,9 @@ class Transport:
         env = requests.Session()
         self.session.trust_env = False
         self.verify = env.merge_environment_settings("", {}, None, verify, None)["verify"]
-        self._proxies = {
-            _origin(url): requests.utils.get_environ_proxies(url) for url in proxy_urls
+        self._proxies = {  # only origins with a proxy, so the common case costs one check
+            origin: proxies for origin, proxies in
+            ((_origin(url), requests.utils.get_environ_proxies(url)) for url in proxy_urls) if proxies
         }
         env.close()
         self.session.headers.update(headers)
@@ -375,7 +376,7 @@ class Transport:
             prepared = auth(prepared)
         adapter = self.session.get_adapter(full_url)
         return adapter.send(prepared, stream=True, timeout=timeout, verify=self.verify,  # type: ignore[arg-type]
-                            proxies=self._proxies.get(_origin(url), {}))
+                            proxies=self._proxies.get(_origin(url), {}) if self._proxies else {})
 
     def _read_body(self, response: requests.Response, deadline: float) -> None:
         """Read the whole body, never waiting past the deadline."""

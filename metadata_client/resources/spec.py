@@ -76,7 +76,7 @@ class Endpoint:
         pairs += [(p, p) for p in PAGING if any(x.name == p for x in self.params)]
         return tuple(pairs)  # type: ignore[arg-type]
 
-    @property
+    @cached_property
     def paged(self) -> bool:
         return any(p.name == "page" for p in self.params)
 
