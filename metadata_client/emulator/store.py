@@ -29,8 +29,18 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
+_names: tuple[Any, tuple[str, ...]] = ((), ())
+"""The last result description seen and its column names (one tuple, swapped atomically)."""
+
+
 def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
-    return {column[0]: value for column, value in zip(cursor.description, row)}
+    # A statement's description is one tuple for all of its rows: derive the names once.
+    global _names
+    names = _names
+    description = cursor.description
+    if names[0] is not description:
+        names = _names = (description, tuple(column[0] for column in description))
+    return dict(zip(names[1], row))
 
 
 class Store:
@@ -199,18 +209,32 @@ class Store:
             row = self._conn.execute(sql, params).fetchone()
         return None if row is None else next(iter(row.values()))
 
+    def _sql(self, kind: str, table: str, where: Mapping[str, Any], build: Any) -> tuple[str, list[Any]]:
+        """A statement cached by (kind, table, filtered columns and which are null) and its params."""
+        key = (kind, table, tuple((k, v is None) for k, v in where.items()))
+        sql = self._sql_cache.get(key)
+        if sql is None:
+            sql = self._sql_cache[key] = build(self._where(where)[0])
+        return sql, [v for v in where.values() if v is not None]
+
     def exists(self, table: str, where: Mapping[str, Any], exclude_id: Any = None) -> bool:
         """Whether a row matches ``where`` (a ``None`` value matches null)."""
-        clause, params = self._where(where)
+        kind = "exists" if exclude_id is None else "exists-but"
+
+        def build(clause: str) -> str:
+            if exclude_id is not None:
+                clause += " AND id <> ?" if clause else " WHERE id <> ?"
+            return f"SELECT 1 FROM {_q(table)}{clause} LIMIT 1"
+
+        sql, params = self._sql(kind, table, where, build)
         if exclude_id is not None:
-            clause += " AND id <> ?" if clause else " WHERE id <> ?"
             params.append(exclude_id)
-        return self.value(f"SELECT 1 FROM {_q(table)}{clause} LIMIT 1", *params) is not None
+        return self.value(sql, *params) is not None
 
     def count(self, table: str, **where: Any) -> int:
         """How many rows of ``table`` match the equality filters."""
-        clause, params = self._where(where)
-        return int(self.value(f"SELECT COUNT(*) FROM {_q(table)}{clause}", *params))
+        sql, params = self._sql("count", table, where, lambda clause: f"SELECT COUNT(*) FROM {_q(table)}{clause}")
+        return int(self.value(sql, *params))
 
     def get(self, table: str, id: Any) -> dict[str, Any] | None:
         """The stored row with this id (booleans as 0/1), or ``None``."""
@@ -240,11 +264,15 @@ class Store:
 
     # writes -------------------------------------------------------------------
 
-    @staticmethod
-    def _insert_sql(table: str, row: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
-        names = ", ".join(_q(k) for k in row)
-        marks = ", ".join("?" for _ in row)
-        return f"INSERT INTO {_q(table)} ({names}) VALUES ({marks})", tuple(row.values())
+    def _insert_sql(self, table: str, row: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        """The INSERT statement for this table and column set (cached) and the row's values."""
+        key = ("insert", table, tuple(row))
+        sql = self._sql_cache.get(key)
+        if sql is None:
+            names = ", ".join(_q(k) for k in row)
+            marks = ", ".join("?" for _ in row)
+            sql = self._sql_cache[key] = f"INSERT INTO {_q(table)} ({names}) VALUES ({marks})"
+        return sql, tuple(row.values())
 
     def insert(self, table: str, row: Mapping[str, Any]) -> int:
         """Insert a row and return its id."""
@@ -252,6 +280,29 @@ class Store:
         with self.lock:
             cursor = self._conn.execute(*self._insert_sql(table, row))
         return int(cursor.lastrowid or 0)
+
+    def insert_many(self, table: str, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Insert rows without ids that share one column set, in one statement run; returns
+        the stored rows in insertion order.  Must run inside :meth:`transaction`."""
+        if not rows:
+            return []
+        columns = tuple(rows[0])
+        for row in rows:
+            _check_storable(row)
+            if tuple(row) != columns or "id" in row:
+                raise ValueError("insert_many needs rows without ids that share one column set")
+        sql = self._insert_sql(table, rows[0])[0]
+        with self.lock:
+            if not self._conn.in_transaction:
+                raise RuntimeError("insert_many must run inside a transaction")
+            # AUTOINCREMENT: new ids exceed every id ever used, and the open write
+            # transaction keeps other writers out, so the new rows are those above the top.
+            top = self.value(f"SELECT MAX(id) FROM {_q(table)}") or 0
+            self._conn.executemany(sql, [tuple(row.values()) for row in rows])
+            stored = self.rows(f"SELECT * FROM {_q(table)} WHERE id > ? ORDER BY id", top)
+        if len(stored) != len(rows):
+            raise RuntimeError(f"inserted {len(rows)} rows into {table} but found {len(stored)}")
+        return stored
 
     def update(self, table: str, id: Any, changes: Mapping[str, Any]) -> None:
         """Set columns of one row."""
